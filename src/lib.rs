@@ -1,0 +1,12 @@
+//! oraclepack: compile, run and actionize packs of LLM questions about a codebase.
+//!
+//! The pipeline's stages are modules: [`pack`] (Markdown → typed pack, lint rules),
+//! [`report`] (human and JSON renderings), [`cli`] (argv → validated commands).
+
+pub mod cli;
+pub mod error;
+pub mod pack;
+pub mod project;
+pub mod report;
+
+pub use error::{Error, Result};

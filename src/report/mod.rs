@@ -1,0 +1,6 @@
+//! Renderings of results: human text (with source lines and carets) and JSON documents.
+
+pub mod diagnostics;
+pub mod out;
+pub mod style;
+pub mod validate;
