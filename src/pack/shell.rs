@@ -284,9 +284,19 @@ impl Lexer<'_> {
         }
     }
 
+    /// After a backslash at `self.i`: distance to an escaped line break (`\\\n` or
+    /// `\\\r\n`, CRLF packs), if that is what follows.
+    fn escaped_newline(&self) -> Option<usize> {
+        match (self.peek(1), self.peek(2)) {
+            (b'\n', _) => Some(1),
+            (b'\r', b'\n') => Some(2),
+            _ => None,
+        }
+    }
+
     fn skip_escape(&mut self) {
-        if self.peek(1) == b'\n' {
-            self.i += 1;
+        if let Some(k) = self.escaped_newline() {
+            self.i += k;
             self.newline();
         } else {
             self.i = (self.i + 2).min(self.end);
@@ -337,11 +347,11 @@ impl Lexer<'_> {
                 }
             }
             b'\\' => {
-                if self.peek(1) == b'\n' {
+                if let Some(k) = self.escaped_newline() {
                     if top {
                         self.end_word();
                     }
-                    self.i += 1;
+                    self.i += k;
                     self.newline_with(true);
                 } else {
                     self.start_word();
@@ -583,6 +593,9 @@ pub fn unquote(raw: &str) -> (String, bool) {
             '"' => dq = !dq,
             '\\' => match chars.next() {
                 Some('\n') => {}
+                Some('\r') if chars.peek() == Some(&'\n') => {
+                    chars.next();
+                }
                 Some(x) if dq && !matches!(x, '$' | '`' | '"' | '\\') => {
                     out.push('\\');
                     out.push(x);

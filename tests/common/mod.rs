@@ -1,0 +1,106 @@
+//! Shared test helpers: where the real fixtures live, how to run the binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// `../shared/fixtures` beside the checkout (CI puts `shared/` there), or
+/// `$ORACLEPACK_FIXTURES`.
+pub fn fixtures() -> PathBuf {
+    if let Some(p) = std::env::var_os("ORACLEPACK_FIXTURES") {
+        return PathBuf::from(p);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
+}
+
+pub fn pack(name: &str) -> PathBuf {
+    fixtures().join("packs").join(name)
+}
+
+pub fn read_pack(name: &str) -> String {
+    std::fs::read_to_string(pack(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// Every fixture pack file name, sorted.
+pub fn all_packs() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(fixtures().join("packs"))
+        .expect("fixtures/packs is readable")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn oraclepack() -> Command {
+    let mut c = Command::cargo_bin("oraclepack").expect("binary builds");
+    c.env("NO_COLOR", "1");
+    c
+}
+
+/// Run `validate --strict --json` on `path` with attachments resolved in `root`.
+pub fn strict_json(path: &Path, root: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = oraclepack()
+        .arg("validate")
+        .arg("--strict")
+        .arg("--json")
+        .arg("--work-dir")
+        .arg(root)
+        .args(extra)
+        .arg(path)
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+/// The diagnostics of a report as (rule, severity, line, column).
+pub fn diag_keys(v: &serde_json::Value) -> Vec<(String, String, u64, u64)> {
+    v["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap_or_default().to_string(),
+                d["severity"].as_str().unwrap_or_default().to_string(),
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+pub fn errors_of<'a>(v: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    v["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .filter(|d| d["rule"] == rule && d["severity"] == "error")
+        .collect()
+}
+
+/// Write `text` to `dir/name` and return the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+/// 1-based line number of the first line containing `needle`.
+pub fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i as u64 + 1)
+        .unwrap_or_else(|| panic!("{needle:?} not in text"))
+}
