@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite, with every set-up step a fresh machine needs.
+# Real fixtures are read from ../shared/fixtures (or $ORACLEPACK_FIXTURES).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fixtures="${ORACLEPACK_FIXTURES:-../shared/fixtures}"
+if [ ! -d "$fixtures/packs" ]; then
+  echo "error: real fixtures not found at $fixtures (clone with ../shared beside the checkout or set ORACLEPACK_FIXTURES)" >&2
+  exit 2
+fi
+command -v bash >/dev/null
+cargo test --locked
