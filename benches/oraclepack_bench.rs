@@ -55,12 +55,21 @@ fn main() {
     let path = fixtures().join("packs/oracle-questions-2026-01-09-030000_mcp.md");
     let text = std::fs::read_to_string(&path).expect("fixture pack (../shared/fixtures)");
     let root = std::env::temp_dir();
-    let opts = |bash_check| LintOptions { kind: PackKind::QuestionPack, root: root.clone(), skip: Default::default(), bash_check };
+    let opts = |bash_check| LintOptions {
+        kind: PackKind::QuestionPack,
+        root: root.clone(),
+        skip: Default::default(),
+        bash_check,
+    };
 
     let pack = parse(SourceFile::new("mcp.md", text.clone()));
     assert_eq!(pack.invocations().count(), 80);
     let script = pack.script_text().to_string();
-    let step_scripts: Vec<String> = pack.steps.iter().map(|s| text[s.body.clone()].to_string()).collect();
+    let step_scripts: Vec<String> = pack
+        .steps
+        .iter()
+        .map(|s| text[s.body.clone()].to_string())
+        .collect();
 
     let parse_only = median(200, || {
         std::hint::black_box(parse(SourceFile::new("mcp.md", text.clone())));
@@ -89,14 +98,44 @@ fn main() {
             .status();
     });
 
-    println!("## validate: {} ({} bytes, 20 steps, 80 oracle invocations)\n", path.file_name().and_then(|n| n.to_str()).unwrap_or("?"), text.len());
+    println!(
+        "## validate: {} ({} bytes, 20 steps, 80 oracle invocations)\n",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
+        text.len()
+    );
     println!("| measurement | median | ratio |");
     println!("|---|---|---|");
-    println!("| parse only | {} | {:.3} × bash -n |", ms(parse_only), parse_only.as_secs_f64() / bash_once.as_secs_f64());
-    println!("| parse + all strict rules, no bash -n | {} | {:.3} × bash -n |", ms(parse_lint), parse_lint.as_secs_f64() / bash_once.as_secs_f64());
-    println!("| bash -n once on the whole script | {} | 1.000 |", ms(bash_once));
-    println!("| parse + all rules + bash -n (concurrent) | {} | {:.3} × bash -n |", ms(full), full.as_secs_f64() / bash_once.as_secs_f64());
-    println!("| 20 sequential bash -n (one per step, the naive way) | {} | {:.3} × bash -n |", ms(sequential), sequential.as_secs_f64() / bash_once.as_secs_f64());
-    println!("| `oraclepack validate --strict --json` process end to end | {} | {:.3} × bash -n |", ms(cli), cli.as_secs_f64() / bash_once.as_secs_f64());
-    println!("\nfull validate overhead beyond bash -n: {}", ms(full.saturating_sub(bash_once)));
+    println!(
+        "| parse only | {} | {:.3} × bash -n |",
+        ms(parse_only),
+        parse_only.as_secs_f64() / bash_once.as_secs_f64()
+    );
+    println!(
+        "| parse + all strict rules, no bash -n | {} | {:.3} × bash -n |",
+        ms(parse_lint),
+        parse_lint.as_secs_f64() / bash_once.as_secs_f64()
+    );
+    println!(
+        "| bash -n once on the whole script | {} | 1.000 |",
+        ms(bash_once)
+    );
+    println!(
+        "| parse + all rules + bash -n (concurrent) | {} | {:.3} × bash -n |",
+        ms(full),
+        full.as_secs_f64() / bash_once.as_secs_f64()
+    );
+    println!(
+        "| 20 sequential bash -n (one per step, the naive way) | {} | {:.3} × bash -n |",
+        ms(sequential),
+        sequential.as_secs_f64() / bash_once.as_secs_f64()
+    );
+    println!(
+        "| `oraclepack validate --strict --json` process end to end | {} | {:.3} × bash -n |",
+        ms(cli),
+        cli.as_secs_f64() / bash_once.as_secs_f64()
+    );
+    println!(
+        "\nfull validate overhead beyond bash -n: {}",
+        ms(full.saturating_sub(bash_once))
+    );
 }

@@ -46,7 +46,6 @@ fn placeholders(line: &str) -> Vec<(usize, &str)> {
 pub fn placeholder(ctx: &Ctx) -> Vec<Diagnostic> {
     let pack = ctx.pack;
     let mut out = Vec::new();
-    let header_lines: Vec<usize> = pack.steps.iter().map(|s| s.line).collect();
     for l in &pack.script.lines {
         let text = &pack.source.text[l.span.clone()];
         for (off, ph) in placeholders(text) {
@@ -90,7 +89,6 @@ pub fn placeholder(ctx: &Ctx) -> Vec<Diagnostic> {
             }
         }
     }
-    let _ = header_lines;
     out
 }
 
