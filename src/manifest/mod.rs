@@ -9,6 +9,9 @@ pub(crate) mod schema;
 pub(crate) mod skills;
 pub(crate) mod validate;
 
+#[cfg(test)]
+mod determinism_tests;
+
 use serde::{Deserialize, Serialize};
 
 /// The only schema version this build reads and writes.
