@@ -10,10 +10,9 @@ use crate::pack::{Severity, SourceFile};
 use crate::report::diagnostics::render_grouped;
 use crate::report::style::{ColorChoice, Style};
 
+/// Stages: (1) manifest validate, (2) render, (3) validate --strict of the rendered pack;
+/// (4) `run --dry-run` is not implemented yet and is skipped (the command says so).
 #[derive(Debug, clap::Args)]
-#[command(
-    long_about = "Run the manifest-first CI chain: (1) validate the manifest, (2) render it, (3) validate the rendered pack with --strict. Stage (4), `run --dry-run`, is not implemented yet and is skipped.\n\nExit 0 when every stage passes, 3 when one fails (the findings are printed), 1 on I/O errors."
-)]
 pub struct CheckArgs {
     /// The manifest (JSON).
     pub manifest: PathBuf,
