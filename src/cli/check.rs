@@ -16,7 +16,7 @@ use crate::report::style::{ColorChoice, Style};
 pub struct CheckArgs {
     /// The manifest (JSON).
     pub manifest: PathBuf,
-    /// Keep the rendered pack here (default: a temporary file, removed afterwards).
+    /// Also write the rendered pack here (default: it is checked in memory only).
     #[arg(long, value_name = "PACK.md")]
     pub out: Option<PathBuf>,
     /// Directory that attachment paths are relative to [default: the project root above
