@@ -1,7 +1,12 @@
 //! Command-line surface: clap types, dispatch, and the one place that maps errors to exit
 //! codes and messages.
 
+mod check;
+mod import;
+mod init;
 mod list;
+mod manifest;
+mod render;
 mod validate;
 
 use std::path::PathBuf;
@@ -34,6 +39,20 @@ pub enum Command {
     Validate(ValidateArgs),
     /// List a pack's steps (id, ROI, category, reference, title).
     List(ListArgs),
+    /// Pack Manifest v1: print the JSON Schema, validate a manifest.
+    Manifest(manifest::ManifestArgs),
+    /// Compile a manifest into a Markdown pack, byte-identical every time. Exit 3 when
+    /// the manifest is invalid or, with --check, when the file on disk is out of date.
+    Render(render::RenderArgs),
+    /// Convert a Markdown pack into a manifest (the migration path). Exit 3 when the pack
+    /// is not structurally valid or the result needs fixing.
+    Import(import::ImportArgs),
+    /// CI chain: validate the manifest, render it, validate the pack --strict (run
+    /// --dry-run is not implemented yet and is skipped). Exit 0 pass, 3 fail.
+    Check(check::CheckArgs),
+    /// Set up a project: --skills installs the Stage-1 generator prompt for Codex and
+    /// Gemini CLI.
+    Init(init::InitArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +115,11 @@ fn run(cli: Cli) -> crate::Result<i32> {
     match cli.command {
         Command::Validate(a) => validate::run(&a, cli.color),
         Command::List(a) => list::run(&a, cli.color),
+        Command::Manifest(a) => manifest::run(&a, cli.color),
+        Command::Render(a) => render::run(&a, cli.color),
+        Command::Import(a) => import::run(&a, cli.color),
+        Command::Check(a) => check::run(&a, cli.color),
+        Command::Init(a) => init::run(&a),
     }
 }
 
