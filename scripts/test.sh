@@ -9,4 +9,10 @@ if [ ! -d "$fixtures/packs" ]; then
   exit 2
 fi
 command -v bash >/dev/null
+# Python jsonschema: the independent validator of the manifest differential test.
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+  venv=target/pyvenv-jsonschema
+  [ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
+  "$venv/bin/python3" -c 'import jsonschema' 2>/dev/null || "$venv/bin/pip" install --quiet jsonschema
+fi
 cargo test --locked
