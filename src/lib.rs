@@ -3,6 +3,7 @@
 //! The pipeline's stages are modules: [`pack`] (Markdown → typed pack, lint rules),
 //! [`report`] (human and JSON renderings), [`cli`] (argv → validated commands).
 
+pub mod actionize;
 pub mod cli;
 pub mod error;
 pub mod pack;
