@@ -36,15 +36,13 @@ fn guarded(s: &mut String, tool: &str, cmd: &str) {
     let _ = writeln!(s, "fi");
 }
 
-/// The tasks worth handing to an agent first: experiments, then actions, conflicts,
-/// risks; by ROI, then id. Blocked tasks need a human to attach files.
+/// Slots for codex (experiments, then actions) and gemini (conflicts, then risks), each
+/// by ROI then id; a pool that runs short lends its slots to the other. Blocked tasks
+/// need a human to attach files, so they are not handed to an agent.
+const CODEX_SLOTS: usize = 12;
+
 fn top(m: &Model) -> Vec<&Task> {
-    let mut v: Vec<&Task> = m
-        .issues
-        .iter()
-        .flat_map(|i| i.tasks.iter())
-        .filter(|t| t.kind != TaskKind::Blocked)
-        .collect();
+    let mut all: Vec<&Task> = m.issues.iter().flat_map(|i| i.tasks.iter()).collect();
     let rank = |k: TaskKind| match k {
         TaskKind::Experiment => 0,
         TaskKind::Action => 1,
@@ -52,13 +50,26 @@ fn top(m: &Model) -> Vec<&Task> {
         TaskKind::Risk => 3,
         TaskKind::Blocked => 4,
     };
-    v.sort_by(|a, b| {
+    all.sort_by(|a, b| {
         rank(a.kind)
             .cmp(&rank(b.kind))
             .then(super::roi_desc(a.roi, b.roi))
             .then((a.issue, a.index).cmp(&(b.issue, b.index)))
     });
-    v.truncate(TASK_STEPS);
+    let codex: Vec<&Task> = all
+        .iter()
+        .copied()
+        .filter(|t| matches!(t.kind, TaskKind::Experiment | TaskKind::Action))
+        .collect();
+    let gemini: Vec<&Task> = all
+        .iter()
+        .copied()
+        .filter(|t| matches!(t.kind, TaskKind::Conflict | TaskKind::Risk))
+        .collect();
+    let n_gemini = gemini.len().min(TASK_STEPS - CODEX_SLOTS.min(codex.len()));
+    let n_codex = codex.len().min(TASK_STEPS - n_gemini);
+    let mut v: Vec<&Task> = codex[..n_codex].to_vec();
+    v.extend_from_slice(&gemini[..n_gemini]);
     v
 }
 
