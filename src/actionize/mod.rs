@@ -11,6 +11,8 @@ pub(crate) mod evidence;
 pub(crate) mod input;
 pub mod model;
 pub(crate) mod normalize;
+#[doc(hidden)]
+pub mod synthetic;
 pub mod tasks;
 pub(crate) mod write;
 
@@ -67,6 +69,8 @@ pub(crate) struct Model {
     pub pack_hash8: String,
     pub findings: Vec<Finding>,
     pub issues: Vec<Issue>,
+    /// The first experiment task of each issue: what its other tasks validate against.
+    pub experiments: BTreeMap<u32, model::Task>,
     pub out_dir: String,
 }
 
@@ -206,7 +210,17 @@ pub fn run(input: &Input) -> crate::Result<Artifacts> {
             ((blocked as f64 / n_tasks as f64) * 10000.0).round() / 10000.0
         },
     };
+    let experiments = issues
+        .iter()
+        .filter_map(|i| {
+            i.tasks
+                .iter()
+                .find(|t| t.kind == TaskKind::Experiment)
+                .map(|t| (i.index, t.clone()))
+        })
+        .collect();
     let model = Model {
+        experiments,
         pack_name: input.pack.as_ref().map(|(n, _)| n.clone()),
         pack_hash8,
         findings,

@@ -83,11 +83,7 @@ pub(crate) fn files_to_touch(t: &Task) -> Vec<String> {
 /// How to check that a task is done (DESIGN §7: "validation for each change").
 pub(crate) fn validation(m: &Model, t: &Task) -> String {
     let step = format!("{:02}", t.issue);
-    let experiment = m
-        .issues
-        .iter()
-        .find(|i| i.index == t.issue)
-        .and_then(|i| i.tasks.iter().find(|x| x.kind == TaskKind::Experiment));
+    let experiment = m.experiments.get(&t.issue);
     match t.kind {
         TaskKind::Experiment => format!(
             "Done when the experiment has run and its outcome (pass/fail, with file:line evidence) is recorded on issue {}.",

@@ -69,13 +69,14 @@ pub(crate) fn render(m: &Model) -> crate::Result<Vec<u8>> {
         for i in issues {
             id += 1;
             let mut subtasks = Vec::new();
-            // Subtasks of a step follow its experiment: run the cheapest check first.
+            // Subtasks of a step follow its first experiment: run the cheapest check first.
+            // (One dependency, not all experiments: keeps the file linear in size.)
             let experiments: Vec<u32> = i
                 .tasks
                 .iter()
-                .enumerate()
-                .filter(|(_, t)| t.kind == TaskKind::Experiment)
-                .map(|(n, _)| n as u32 + 1)
+                .position(|t| t.kind == TaskKind::Experiment)
+                .map(|n| n as u32 + 1)
+                .into_iter()
                 .collect();
             for (n, t) in i.tasks.iter().enumerate() {
                 let sid = n as u32 + 1;
