@@ -41,12 +41,9 @@ fn is_path(t: &str) -> bool {
         return true;
     }
     if t.contains('/') {
-        // `tm/task-master` or `CLI/TUI` are prose alternatives, not paths: require an
-        // extension, a leading dot, a trailing slash or at least two separators.
-        return has_ext(last)
-            || t.starts_with('.')
-            || t.ends_with('/')
-            || t.matches('/').count() >= 2;
+        // `tm/task-master` or `auth/validation/permission` are prose alternatives, not
+        // paths: require an extension, a leading dot or a trailing slash.
+        return has_ext(last) || t.starts_with('.') || t.ends_with('/');
     }
     has_ext(t)
 }
@@ -163,6 +160,7 @@ mod tests {
     #[test]
     fn prose_is_not_a_path() {
         assert!(shown("tm/task-master, codex/gemini, CLI/TUI, e.g. v1.2 and/or").is_empty());
+        assert!(shown("auth/validation/permission network/connection/timeouts").is_empty());
         assert!(shown("https://example.com/a/b.md").is_empty());
     }
 }
