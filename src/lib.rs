@@ -4,6 +4,7 @@
 //! `manifest` (Pack Manifest v1: schema, validation, renderer, importer),
 //! [`report`] (human and JSON renderings), [`cli`] (argv → validated commands).
 
+pub mod actionize;
 pub mod cli;
 pub mod error;
 pub(crate) mod manifest;

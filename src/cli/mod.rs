@@ -1,6 +1,7 @@
 //! Command-line surface: clap types, dispatch, and the one place that maps errors to exit
 //! codes and messages.
 
+mod actionize;
 mod check;
 mod import;
 mod init;
@@ -53,6 +54,10 @@ pub enum Command {
     /// Set up a project: --skills installs the Stage-1 generator prompt for Codex and
     /// Gemini CLI.
     Init(init::InitArgs),
+    /// Stage 3: turn a run's answers into a deduplicated backlog, change plan, GitHub and
+    /// Task Master exports (and optionally an action pack). Exit 5 when a CI policy
+    /// (--min-action-yield, --max-blocked-ratio) is not met.
+    Actionize(ActionizeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,6 +96,39 @@ pub struct ListArgs {
     pub json: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ActionizeArgs {
+    /// Run directory: reads outputs/, and run.json / steps.json when present; writes
+    /// actionizer/ inside it.
+    #[arg(long, conflicts_with = "outputs")]
+    pub run_dir: Option<PathBuf>,
+    /// A plain directory of answers (NN-<slug>.md or chunk sets); writes ../actionizer
+    /// beside it unless --out is given.
+    #[arg(long)]
+    pub outputs: Option<PathBuf>,
+    /// The pack the answers belong to (step titles, categories, ROI, horizons, ids).
+    #[arg(long)]
+    pub pack: Option<PathBuf>,
+    /// Output directory for the artifacts.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// CI mode: print one JSON summary line on stdout; policy flags decide the exit code.
+    #[arg(long)]
+    pub ci: bool,
+    /// Print the JSON summary line even without --ci.
+    #[arg(long)]
+    pub json: bool,
+    /// Fail (exit 5) when fewer actionable tasks (actions + experiments) come out.
+    #[arg(long, value_name = "N")]
+    pub min_action_yield: Option<usize>,
+    /// Fail (exit 5) when blocked tasks / all tasks exceeds this ratio (0..1).
+    #[arg(long, value_name = "R")]
+    pub max_blocked_ratio: Option<f64>,
+    /// Also write action-pack.md: a 20-step Stage-3 pack for task-master / codex / gemini.
+    #[arg(long)]
+    pub emit_action_pack: bool,
+}
+
 /// Parse argv, run, print errors, return the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -120,6 +158,7 @@ fn run(cli: Cli) -> crate::Result<i32> {
         Command::Import(a) => import::run(&a, cli.color),
         Command::Check(a) => check::run(&a, cli.color),
         Command::Init(a) => init::run(&a),
+        Command::Actionize(a) => actionize::run(&a),
     }
 }
 
