@@ -106,18 +106,7 @@ pub fn line_of(text: &str, needle: &str) -> u64 {
         .unwrap_or_else(|| panic!("{needle:?} not in text"))
 }
 
-pub const CATEGORIES: [&str; 10] = [
-    "contracts/interfaces",
-    "invariants",
-    "caching/state",
-    "background jobs",
-    "observability",
-    "permissions",
-    "migrations",
-    "UX flows",
-    "failure modes",
-    "feature flags",
-];
+pub use oraclepack::pack::header::CATEGORIES;
 
 /// A complete question-pack manifest: 20 structured steps, ROI descending, every step
 /// attaching `src/mod_NN.rs` (tests create those files when they run the strict check).
