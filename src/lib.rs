@@ -7,6 +7,7 @@
 pub mod actionize;
 pub mod cli;
 pub mod error;
+pub(crate) mod fsio;
 pub(crate) mod manifest;
 pub mod pack;
 pub mod project;

@@ -107,22 +107,4 @@ pub(crate) struct Step {
     pub output: Option<String>,
 }
 
-/// Write a file so readers never see half of it: a temp file in the same directory,
-/// then a rename over the target.
-pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> crate::Result<()> {
-    use std::io::Write;
-    let err = |source| crate::Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
-}
+pub(crate) use crate::fsio::write_atomic;
