@@ -50,6 +50,8 @@ pub struct LintOptions {
 pub struct Ctx<'a> {
     pub pack: &'a Pack,
     pub opts: &'a LintOptions,
+    /// The structural findings, computed once and shared by the structure rules.
+    pub structure: Vec<Diagnostic>,
 }
 
 pub struct Rule {
@@ -236,7 +238,11 @@ pub fn rule_ids() -> impl Iterator<Item = &'static str> {
 
 /// Run every applicable rule. Diagnostics come back sorted by line, then rule id.
 pub fn lint(pack: &Pack, opts: &LintOptions) -> LintOutcome {
-    let ctx = Ctx { pack, opts };
+    let ctx = Ctx {
+        pack,
+        opts,
+        structure: super::compat::check(pack),
+    };
     // `bash -n` is the only slow rule (a process); start it first so it runs while the
     // other rules do.
     let mut pending_bash =

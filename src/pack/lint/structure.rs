@@ -1,13 +1,13 @@
 //! Document and step structure: fences, step count, ids, near-miss headers.
 
 use super::Ctx;
-use crate::pack::compat;
 use crate::pack::diagnostic::{Diagnostic, Severity};
 
 fn compat_of(ctx: &Ctx, id: &str) -> Vec<Diagnostic> {
-    compat::check(ctx.pack)
-        .into_iter()
+    ctx.structure
+        .iter()
         .filter(|d| d.rule == id)
+        .cloned()
         .map(|mut d| {
             d.severity = Severity::Error;
             d
