@@ -171,3 +171,35 @@ fn missing_file_is_an_io_error_and_bad_flags_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--skip no.such.rule: no such rule"));
 }
+
+#[test]
+fn list_of_a_pack_without_a_script_says_why_on_stderr() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = write(dir.path(), "p.md", "# Not a pack\n\nJust prose.\n");
+    let out = oraclepack().arg("list").arg(&p).output().expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("invalid pack structure: no bash code block found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn color_always_paints_and_never_does_not() {
+    let p = pack("docs_oracle-actions-pack-2026-01-07.md");
+    let on = oraclepack()
+        .args(["--color", "always", "validate"])
+        .arg(&p)
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&on.stdout).contains("\x1b[1;31merror\x1b[0m[steps.count]"));
+    let off = oraclepack()
+        .args(["--color", "never", "validate"])
+        .arg(&p)
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&off.stdout).contains('\x1b'));
+    assert_eq!(on.status.code(), off.status.code());
+}
