@@ -1,0 +1,1 @@
+//! Reading what the real `oracle` CLI printed: failure class, tokens, cost, session id.
