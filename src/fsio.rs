@@ -32,6 +32,17 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> crate::Result<()> {
     Ok(())
 }
 
+/// sha256 of bytes, lowercase hex: the one content hash of every artifact and key.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,20 +3,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 use super::model::{Answer, Section, StepMeta};
 use crate::error::Error;
 use crate::pack::header::CATEGORIES;
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in d.iter() {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
+pub(crate) use crate::fsio::sha256_hex;
 
 /// Chunk-set suffixes written by the grouped packs (fixtures README).
 const CHUNKS: [(&str, Section); 4] = [

@@ -8,6 +8,8 @@ mod init;
 mod list;
 mod manifest;
 mod render;
+mod run;
+mod status;
 mod validate;
 
 use std::path::PathBuf;
@@ -58,6 +60,14 @@ pub enum Command {
     /// Task Master exports (and optionally an action pack). Exit 5 when a CI policy
     /// (--min-action-yield, --max-blocked-ratio) is not met.
     Actionize(ActionizeArgs),
+    /// Stage 2: run a pack's steps in parallel with resume, timeouts, a call cache and
+    /// retries; state in .oraclepack/runs/<pack_id>/. Exit 0 ok, 3 invalid pack, 4 a step
+    /// failed, 5 CI policy (--min-completion, --budget-usd), 130 interrupted (rerun
+    /// resumes).
+    Run(Box<run::RunArgs>),
+    /// Show a run: per-step status, executions, calls, cache hits, attempts, tokens, cost,
+    /// durations.
+    Status(status::StatusArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -131,6 +141,17 @@ pub struct ActionizeArgs {
 
 /// Parse argv, run, print errors, return the process exit code.
 pub fn main() -> i32 {
+    // argv[0] dispatch: inside a run, `oracle`, `codex`, `gemini` and `claude` are this
+    // binary (the provider interposer).
+    let mut args = std::env::args();
+    let argv0 = args.next().unwrap_or_default();
+    let name = std::path::Path::new(&argv0)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if crate::pack::invocation::PROVIDERS.contains(&name.as_str()) {
+        return crate::run::interpose::call::main(&name, args.collect());
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -159,6 +180,8 @@ fn run(cli: Cli) -> crate::Result<i32> {
         Command::Check(a) => check::run(&a, cli.color),
         Command::Init(a) => init::run(&a),
         Command::Actionize(a) => actionize::run(&a),
+        Command::Run(a) => run::run(&a),
+        Command::Status(a) => status::run(&a),
     }
 }
 

@@ -2,5 +2,8 @@
 
 pub mod diagnostics;
 pub mod out;
+pub(crate) mod plan;
+pub(crate) mod progress;
+pub(crate) mod status;
 pub mod style;
 pub mod validate;

@@ -1,0 +1,102 @@
+//! `run --dry-run`: the plan, as a table or one JSON document.
+
+use serde::Serialize;
+
+use crate::error::exit;
+use crate::run::events::PlanAction;
+use crate::run::session::Prepared;
+
+#[derive(Serialize)]
+struct PlanDoc<'a> {
+    version: u32,
+    pack_id: &'a str,
+    run_dir: String,
+    max_parallel: usize,
+    steps: Vec<PlanStep<'a>>,
+    to_run: usize,
+}
+
+#[derive(Serialize)]
+struct PlanStep<'a> {
+    step: &'a str,
+    action: PlanAction,
+    reason: &'a str,
+    detail: Option<&'a str>,
+    title: &'a str,
+    roi: Option<f64>,
+    outputs: &'a [String],
+    dynamic_outputs: &'a [String],
+}
+
+pub(crate) fn print(prep: &Prepared, json: bool) -> i32 {
+    let steps: Vec<PlanStep> = prep
+        .decisions
+        .iter()
+        .zip(&prep.specs)
+        .map(|(d, s)| PlanStep {
+            step: &d.step,
+            action: d.action,
+            reason: &d.reason,
+            detail: d.detail.as_deref(),
+            title: &s.title,
+            roi: s.roi,
+            outputs: &s.declared_outputs,
+            dynamic_outputs: &s.dynamic_outputs,
+        })
+        .collect();
+    let to_run = steps.iter().filter(|s| s.action == PlanAction::Run).count();
+    if json {
+        let doc = PlanDoc {
+            version: 1,
+            pack_id: &prep.run.pack_id,
+            run_dir: prep.run_dir.root.display().to_string(),
+            max_parallel: prep.max_parallel,
+            steps,
+            to_run,
+        };
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        crate::report::out::print(&format!("{text}\n"));
+        return exit::OK;
+    }
+    let mut out = format!(
+        "plan for {} ({}): {to_run} of {} steps would run, up to {} at a time\n",
+        prep.run.pack_id,
+        prep.run_dir.root.display(),
+        prep.specs.len(),
+        prep.max_parallel
+    );
+    for s in &steps {
+        let action = match s.action {
+            PlanAction::Run => "run ",
+            PlanAction::Skip => "skip",
+        };
+        let detail = s.detail.map(|d| format!(": {d}")).unwrap_or_default();
+        let outs = match s.outputs.len() + s.dynamic_outputs.len() {
+            0 => "no --write-output".to_string(),
+            1 => s
+                .outputs
+                .first()
+                .or(s.dynamic_outputs.first())
+                .cloned()
+                .unwrap_or_default(),
+            n => format!("{n} outputs"),
+        };
+        out.push_str(&format!(
+            "  {} {action}  {:<16} {}  → {outs}{detail}\n",
+            s.step,
+            s.reason,
+            truncate(s.title, 48)
+        ));
+    }
+    crate::report::out::print(&out);
+    exit::OK
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        format!("{s:<n$}")
+    } else {
+        let t: String = s.chars().take(n - 1).collect();
+        format!("{t}…")
+    }
+}
