@@ -2,6 +2,7 @@
 //! codes and messages.
 
 mod actionize;
+mod cache;
 mod check;
 mod import;
 mod init;
@@ -68,6 +69,8 @@ pub enum Command {
     /// Show a run: per-step status, executions, calls, cache hits, attempts, tokens, cost,
     /// durations.
     Status(status::StatusArgs),
+    /// The provider call cache (.oraclepack/cache/): `explain` why a call hit or missed.
+    Cache(cache::CacheArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -182,6 +185,7 @@ fn run(cli: Cli) -> crate::Result<i32> {
         Command::Actionize(a) => actionize::run(&a),
         Command::Run(a) => run::run(&a),
         Command::Status(a) => status::run(&a),
+        Command::Cache(a) => cache::run(&a),
     }
 }
 

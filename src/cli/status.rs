@@ -70,7 +70,7 @@ fn is_locked(path: &Path) -> bool {
     matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock))
 }
 
-fn latest_run() -> crate::Result<PathBuf> {
+pub(crate) fn latest_run() -> crate::Result<PathBuf> {
     let cwd = std::env::current_dir().map_err(|source| Error::Read {
         path: PathBuf::from("."),
         source,

@@ -220,7 +220,6 @@ pub(crate) fn store(dir: &Path, meta: &EntryMeta, answer: &[u8]) -> crate::Resul
     write_atomic(&js, &bytes)
 }
 
-#[allow(dead_code)] // used by `cache explain` (next commit)
 /// Why an entry with these inputs would differ from the closest stored entry: the fields
 /// that changed, for `cache explain`.
 pub(crate) fn diff(a: &KeyInputs, b: &KeyInputs) -> Vec<String> {

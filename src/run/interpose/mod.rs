@@ -5,6 +5,7 @@ pub(crate) mod argv;
 pub(crate) mod cache;
 pub(crate) mod call;
 pub(crate) mod classify;
+pub(crate) mod explain;
 pub(crate) mod outcome;
 pub(crate) mod settings;
 pub(crate) mod slots;
