@@ -313,11 +313,16 @@ fn check_runs_the_chain_and_the_rendered_pack_is_strictly_valid() {
         .assert()
         .code(0)
         .stderr(predicate::str::contains(
-            "stage 3/3 rendered pack passes validate --strict",
+            "stage 3/4 rendered pack passes validate --strict",
         ))
         .stderr(predicate::str::contains(
-            "run --dry-run skipped (not implemented yet)",
-        ));
+            "stage 4/4 run --dry-run planned 20 steps",
+        ))
+        .stderr(predicate::str::contains(" 01 run   new"));
+    assert!(
+        !d.path().join(".oraclepack/runs").exists(),
+        "the dry run writes no run directory"
+    );
     bin()
         .arg("validate")
         .arg("--strict")
@@ -354,7 +359,7 @@ fn check_fails_on_missing_attachments_and_on_invalid_manifests() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains(
-            "stage 1/3 (manifest validate) failed",
+            "stage 1/4 (manifest validate) failed",
         ));
 }
 

@@ -10,8 +10,8 @@ use crate::pack::{Severity, SourceFile};
 use crate::report::diagnostics::render_grouped;
 use crate::report::style::{ColorChoice, Style};
 
-/// Stages: (1) manifest validate, (2) render, (3) validate --strict of the rendered pack;
-/// (4) `run --dry-run` is not implemented yet and is skipped (the command says so).
+/// Stages: (1) manifest validate, (2) render, (3) validate --strict of the rendered pack,
+/// (4) `run --dry-run` of the rendered pack (the plan; nothing is executed or written).
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// The manifest (JSON).
@@ -37,12 +37,12 @@ pub fn run(a: &CheckArgs, color: ColorChoice) -> crate::Result<i32> {
     let m = match super::manifest::load(&a.manifest, color) {
         Ok(m) => m,
         Err(Error::Invalid(_)) => {
-            eprintln!("oraclepack check: stage 1/3 (manifest validate) failed");
+            eprintln!("oraclepack check: stage 1/4 (manifest validate) failed");
             return Ok(exit::INVALID);
         }
         Err(e) => return Err(e),
     };
-    eprintln!("oraclepack check: stage 1/3 manifest valid");
+    eprintln!("oraclepack check: stage 1/4 manifest valid");
     let text = render::render(&m);
     let name = match &a.out {
         Some(out) => {
@@ -51,8 +51,8 @@ pub fn run(a: &CheckArgs, color: ColorChoice) -> crate::Result<i32> {
         }
         None => format!("{} (rendered)", a.manifest.display()),
     };
-    eprintln!("oraclepack check: stage 2/3 rendered {name}");
-    let pack = crate::pack::parse(SourceFile::new(name.clone(), text));
+    eprintln!("oraclepack check: stage 2/4 rendered {name}");
+    let pack = crate::pack::parse(SourceFile::new(name.clone(), text.clone()));
     let opts = LintOptions {
         kind: m.kind.pack_kind(),
         root: crate::project::root_for(&a.manifest, a.work_dir.as_deref()),
@@ -71,11 +71,39 @@ pub fn run(a: &CheckArgs, color: ColorChoice) -> crate::Result<i32> {
     );
     if errors > 0 {
         eprintln!(
-            "oraclepack check: stage 3/3 (validate --strict of the rendered pack) failed: {errors} error(s)"
+            "oraclepack check: stage 3/4 (validate --strict of the rendered pack) failed: {errors} error(s)"
         );
         return Ok(exit::INVALID);
     }
-    eprintln!("oraclepack check: stage 3/3 rendered pack passes validate --strict");
-    eprintln!("oraclepack check: run --dry-run skipped (not implemented yet)");
+    eprintln!("oraclepack check: stage 3/4 rendered pack passes validate --strict");
+    let opts = crate::run::session::Options {
+        input: a.out.clone().unwrap_or_else(|| a.manifest.clone()),
+        source: text.into_bytes(),
+        work_dir: Some(opts.root.clone()),
+        config_file: None,
+        max_parallel: None,
+        step_timeout: None,
+        grace: None,
+        rerun: crate::run::plan::Rerun::Resume,
+        roi: None,
+        stop_on_fail: false,
+        dry_run: true,
+        min_completion: None,
+        cache: None,
+        budget_usd: None,
+    };
+    let prep = match crate::run::session::prepare(&opts) {
+        Ok(p) => p,
+        Err(Error::Invalid(m)) => {
+            eprintln!("oraclepack check: stage 4/4 (run --dry-run) failed: {m}");
+            return Ok(exit::INVALID);
+        }
+        Err(e) => return Err(e),
+    };
+    crate::report::plan::print_to_stderr(&prep);
+    eprintln!(
+        "oraclepack check: stage 4/4 run --dry-run planned {} steps",
+        prep.specs.len()
+    );
     Ok(exit::OK)
 }

@@ -51,8 +51,8 @@ pub enum Command {
     /// Convert a Markdown pack into a manifest (the migration path). Exit 3 when the pack
     /// is not structurally valid or the result needs fixing.
     Import(import::ImportArgs),
-    /// CI chain: validate the manifest, render it, validate the pack --strict (run
-    /// --dry-run is not implemented yet and is skipped). Exit 0 pass, 3 fail.
+    /// CI chain: validate the manifest, render it, validate the pack --strict, then plan
+    /// it with `run --dry-run` (nothing executed). Exit 0 pass, 3 fail.
     Check(check::CheckArgs),
     /// Set up a project: --skills installs the Stage-1 generator prompt for Codex and
     /// Gemini CLI.

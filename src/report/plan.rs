@@ -28,9 +28,33 @@ struct PlanStep<'a> {
     dynamic_outputs: &'a [String],
 }
 
+/// The human plan on stderr (for `check`, whose stdout stays free).
+pub(crate) fn print_to_stderr(prep: &Prepared) {
+    eprint!("{}", human(prep));
+}
+
 pub(crate) fn print(prep: &Prepared, json: bool) -> i32 {
-    let steps: Vec<PlanStep> = prep
-        .decisions
+    if !json {
+        crate::report::out::print(&human(prep));
+        return exit::OK;
+    }
+    let steps = steps(prep);
+    let to_run = steps.iter().filter(|s| s.action == PlanAction::Run).count();
+    let doc = PlanDoc {
+        version: 1,
+        pack_id: &prep.run.pack_id,
+        run_dir: prep.run_dir.root.display().to_string(),
+        max_parallel: prep.max_parallel,
+        steps,
+        to_run,
+    };
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    crate::report::out::print(&format!("{text}\n"));
+    exit::OK
+}
+
+fn steps(prep: &Prepared) -> Vec<PlanStep<'_>> {
+    prep.decisions
         .iter()
         .zip(&prep.specs)
         .map(|(d, s)| PlanStep {
@@ -43,21 +67,12 @@ pub(crate) fn print(prep: &Prepared, json: bool) -> i32 {
             outputs: &s.declared_outputs,
             dynamic_outputs: &s.dynamic_outputs,
         })
-        .collect();
+        .collect()
+}
+
+fn human(prep: &Prepared) -> String {
+    let steps = steps(prep);
     let to_run = steps.iter().filter(|s| s.action == PlanAction::Run).count();
-    if json {
-        let doc = PlanDoc {
-            version: 1,
-            pack_id: &prep.run.pack_id,
-            run_dir: prep.run_dir.root.display().to_string(),
-            max_parallel: prep.max_parallel,
-            steps,
-            to_run,
-        };
-        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        crate::report::out::print(&format!("{text}\n"));
-        return exit::OK;
-    }
     let mut out = format!(
         "plan for {} ({}): {to_run} of {} steps would run, up to {} at a time\n",
         prep.run.pack_id,
@@ -88,8 +103,7 @@ pub(crate) fn print(prep: &Prepared, json: bool) -> i32 {
             truncate(s.title, 48)
         ));
     }
-    crate::report::out::print(&out);
-    exit::OK
+    out
 }
 
 fn truncate(s: &str, n: usize) -> String {
