@@ -8,10 +8,11 @@ use super::config::Config;
 use super::interpose::settings::Provider;
 use crate::pack::invocation::PROVIDERS;
 
-/// `name` on `path` (a PATH value), or `name` itself when it is a path.
-pub(crate) fn which(name: &str, path: &OsString) -> Option<PathBuf> {
+/// `name` on `path` (a PATH value), or `name` itself when it is a path (relative to the
+/// project root).
+pub(crate) fn which(name: &str, path: &OsString, root: &Path) -> Option<PathBuf> {
     if name.contains('/') {
-        let p = PathBuf::from(name);
+        let p = root.join(name);
         return is_executable(&p).then_some(p);
     }
     std::env::split_paths(path)
@@ -43,6 +44,7 @@ pub(crate) fn resolve(
     cfg: &Config,
     used: &[String],
     path: &OsString,
+    root: &Path,
     default_cap: usize,
 ) -> BTreeMap<String, Provider> {
     let found: Vec<(String, Option<PathBuf>)> = PROVIDERS
@@ -52,7 +54,7 @@ pub(crate) fn resolve(
             let cmd = c
                 .and_then(|c| c.command.clone())
                 .unwrap_or_else(|| name.to_string());
-            (name.to_string(), which(&cmd, path))
+            (name.to_string(), which(&cmd, path, root))
         })
         .collect();
     let versions: BTreeMap<String, Option<String>> = std::thread::scope(|s| {

@@ -119,7 +119,7 @@ pub(crate) fn prepare(opts: &Options) -> crate::Result<Prepared> {
         .iter()
         .flat_map(|s| s.providers.iter().cloned())
         .collect();
-    let provider_map = providers::resolve(&config, &used, &user_path, max_calls);
+    let provider_map = providers::resolve(&config, &used, &user_path, &root, max_calls);
     let r = &config.retry;
     let ms = |s: &str| {
         super::config::parse_duration(s)
