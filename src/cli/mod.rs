@@ -9,6 +9,7 @@ mod list;
 mod manifest;
 mod render;
 mod validate;
+mod verify_outputs;
 
 use std::path::PathBuf;
 
@@ -58,6 +59,11 @@ pub enum Command {
     /// Task Master exports (and optionally an action pack). Exit 5 when a CI policy
     /// (--min-action-yield, --max-blocked-ratio) is not met.
     Actionize(ActionizeArgs),
+    /// Check a Stage-2 output directory (a run directory's outputs/ or any directory of
+    /// answers): exactly one non-empty answer file or one complete chunk set per step
+    /// 01..20; optionally section titles (--headings) and the pack's output names
+    /// (--pack). Exit 0 valid, 3 contract violated, 1 unreadable directory, 2 usage error.
+    VerifyOutputs(verify_outputs::VerifyOutputsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -159,6 +165,7 @@ fn run(cli: Cli) -> crate::Result<i32> {
         Command::Check(a) => check::run(&a, cli.color),
         Command::Init(a) => init::run(&a),
         Command::Actionize(a) => actionize::run(&a),
+        Command::VerifyOutputs(a) => verify_outputs::run(&a, cli.color),
     }
 }
 

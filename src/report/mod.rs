@@ -4,3 +4,4 @@ pub mod diagnostics;
 pub mod out;
 pub mod style;
 pub mod validate;
+pub(crate) mod verify_outputs;
