@@ -5,6 +5,7 @@
 //! [`report`] (human and JSON renderings), [`cli`] (argv → validated commands).
 
 pub mod actionize;
+pub(crate) mod answers;
 pub mod cli;
 pub mod error;
 pub(crate) mod fsio;

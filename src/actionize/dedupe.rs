@@ -201,7 +201,7 @@ mod tests {
     fn capped_prefix_equals_exact_on_real_answers() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../shared/fixtures/outputs/2026-01-08-actions");
-        let Ok(files) = crate::actionize::input::read_dir(&dir) else {
+        let Ok(files) = crate::answers::read_dir(&dir) else {
             return;
         };
         let mut v: Vec<Finding> = files

@@ -1,52 +1,12 @@
 //! Answer files → [`Answer`]s, and step metadata from the pack or from file-name slugs.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use super::model::{Answer, Section, StepMeta};
-use crate::error::Error;
+use super::model::{Answer, StepMeta};
+use crate::answers::{chunk_of, step_of};
 use crate::pack::header::CATEGORIES;
 
 pub(crate) use crate::fsio::sha256_hex;
-
-/// Chunk-set suffixes written by the grouped packs (fixtures README).
-const CHUNKS: [(&str, Section); 4] = [
-    ("-direct-answer", Section::DirectAnswer),
-    ("-risks-unknowns", Section::Risk),
-    ("-next-experiment", Section::NextExperiment),
-    ("-missing-evidence", Section::MissingEvidence),
-];
-
-/// Step id and slug of an answer file name: `NN-<slug>.md`, or a `_NN-<slug>` segment
-/// (`oracle-questions-2026-01-09_02-contracts-….md`). `None` when neither is there.
-pub(crate) fn step_of(file: &str) -> Option<(String, String)> {
-    let stem = file.strip_suffix(".md").unwrap_or(file);
-    let two_digits = |s: &str| {
-        let b = s.as_bytes();
-        b.len() >= 3 && b[0].is_ascii_digit() && b[1].is_ascii_digit() && b[2] == b'-'
-    };
-    if two_digits(stem) {
-        return Some((stem[..2].to_string(), stem[3..].to_string()));
-    }
-    // The last `_NN-` segment wins: dates such as `2026-01-09` never match `_NN-`.
-    let mut found = None;
-    for (i, _) in stem.match_indices('_') {
-        let rest = &stem[i + 1..];
-        if two_digits(rest) {
-            found = Some((rest[..2].to_string(), rest[3..].to_string()));
-        }
-    }
-    found
-}
-
-pub(crate) fn chunk_of(slug: &str) -> (String, Option<Section>) {
-    for (suffix, sec) in CHUNKS {
-        if let Some(base) = slug.strip_suffix(suffix) {
-            return (base.to_string(), Some(sec));
-        }
-    }
-    (slug.to_string(), None)
-}
 
 /// An answer from its file name and bytes; `None` when the name carries no step id.
 pub(crate) fn answer(file: &str, bytes: &[u8]) -> Option<Answer> {
@@ -60,30 +20,6 @@ pub(crate) fn answer(file: &str, bytes: &[u8]) -> Option<Answer> {
         sha256: sha256_hex(bytes),
         text: String::from_utf8_lossy(bytes).into_owned(),
     })
-}
-
-/// Every `*.md` file directly inside `dir`, as (file name, bytes), sorted by name.
-pub(crate) fn read_dir(dir: &Path) -> crate::Result<Vec<(String, Vec<u8>)>> {
-    let rd = std::fs::read_dir(dir).map_err(|source| Error::Read {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut out = Vec::new();
-    for e in rd {
-        let e = e.map_err(|source| Error::Read {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        let path = e.path();
-        if !name.ends_with(".md") || !path.is_file() {
-            continue;
-        }
-        let bytes = std::fs::read(&path).map_err(|source| Error::Read { path, source })?;
-        out.push((name, bytes));
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Category from a slug such as `contracts-interfaces-ticket-surface`.
@@ -144,31 +80,6 @@ pub(crate) fn meta_from_slug(step: &str, slug: &str) -> StepMeta {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn step_ids_from_real_names() {
-        assert_eq!(
-            step_of("07-background-jobs-job-model.md"),
-            Some(("07".into(), "background-jobs-job-model".into()))
-        );
-        assert_eq!(
-            step_of("oracle-questions-2026-01-09_02-contracts-interfaces-integration.md"),
-            Some(("02".into(), "contracts-interfaces-integration".into()))
-        );
-        let (s, slug) = step_of(
-            "oracle-questions-2026-01-09-030000_actions_01-contracts-interfaces-ticket-surface-risks-unknowns.md",
-        )
-        .unwrap();
-        assert_eq!(s, "01");
-        assert_eq!(
-            chunk_of(&slug),
-            (
-                "contracts-interfaces-ticket-surface".to_string(),
-                Some(Section::Risk)
-            )
-        );
-        assert_eq!(step_of("notes.md"), None);
-    }
 
     #[test]
     fn categories_from_slugs() {

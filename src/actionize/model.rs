@@ -2,26 +2,7 @@
 
 use serde::Serialize;
 
-/// The four parts every answer is asked to have (DESIGN §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Section {
-    DirectAnswer,
-    Risk,
-    NextExperiment,
-    MissingEvidence,
-}
-
-impl Section {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Section::DirectAnswer => "direct-answer",
-            Section::Risk => "risk",
-            Section::NextExperiment => "next-experiment",
-            Section::MissingEvidence => "missing-evidence",
-        }
-    }
-}
+pub use crate::answers::Section;
 
 /// One answer file as read from disk.
 #[derive(Debug, Clone)]

@@ -7,43 +7,7 @@
 use super::evidence;
 use super::input::sha256_hex;
 use super::model::{Answer, Finding, Section, StepMeta};
-
-/// The section a line titles, if it is a section title.
-pub(crate) fn heading(line: &str) -> Option<Section> {
-    if line.chars().count() > 160 {
-        return None;
-    }
-    let mut t = line.trim().trim_start_matches('#').trim();
-    t = t.trim_start_matches(['*', '_']).trim();
-    // `1. Direct answer`, `2) Risks`.
-    let digits = t.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 && t[digits..].starts_with(['.', ')']) {
-        t = t[digits + 1..].trim();
-    }
-    let l = t.trim_start_matches(['*', '_']).to_lowercase();
-    let starts = |p: &str| l.starts_with(p);
-    if starts("direct answer") {
-        Some(Section::DirectAnswer)
-    } else if starts("risks/unknowns")
-        || starts("risks / unknowns")
-        || starts("risks and unknowns")
-        || starts("risk/unknown")
-        || l.trim_end_matches([':', '*']) == "risks"
-        || l.trim_end_matches([':', '*']) == "unknowns"
-    {
-        Some(Section::Risk)
-    } else if starts("next smallest concrete experiment")
-        || starts("next concrete experiment")
-        || starts("next experiment")
-        || starts("smallest concrete experiment")
-    {
-        Some(Section::NextExperiment)
-    } else if starts("if evidence is insufficient") || starts("missing evidence") {
-        Some(Section::MissingEvidence)
-    } else {
-        None
-    }
-}
+use crate::answers::heading;
 
 /// A bare citation of a source document, e.g. `oraclepack-llms-full`.
 fn citation(t: &str) -> bool {
@@ -219,33 +183,6 @@ mod tests {
             sha256: "0".into(),
             text: text.into(),
         }
-    }
-
-    #[test]
-    fn headings_in_every_real_shape() {
-        for (l, s) in [
-            (
-                "Direct answer (1–10 bullets, evidence-cited)",
-                Section::DirectAnswer,
-            ),
-            ("### Direct answer", Section::DirectAnswer),
-            ("1. Direct answer (needed backfill)", Section::DirectAnswer),
-            ("Risks/unknowns (bullets)", Section::Risk),
-            ("Risks / unknowns", Section::Risk),
-            ("**Risks/unknowns**", Section::Risk),
-            (
-                "Next smallest concrete experiment (exactly one action)",
-                Section::NextExperiment,
-            ),
-            (
-                "If evidence is insufficient, name the exact missing file/path pattern(s) to attach next.",
-                Section::MissingEvidence,
-            ),
-            ("Missing evidence", Section::MissingEvidence),
-        ] {
-            assert_eq!(heading(l), Some(s), "{l}");
-        }
-        assert_eq!(heading("Risks of caching are high because of X"), None);
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub fn run(a: &ActionizeArgs) -> crate::Result<i32> {
     };
     let out: PathBuf = a.out.clone().unwrap_or(default_out);
     let mut input = Input {
-        answers: actionize::input::read_dir(&outputs)?,
+        answers: crate::answers::read_dir(&outputs)?,
         emit_action_pack: a.emit_action_pack,
         out_dir: display_dir(&out),
         ..Input::default()

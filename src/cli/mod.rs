@@ -12,6 +12,7 @@ mod render;
 mod run;
 mod status;
 mod validate;
+mod verify_outputs;
 
 use std::path::PathBuf;
 
@@ -71,6 +72,11 @@ pub enum Command {
     Status(status::StatusArgs),
     /// The provider call cache (.oraclepack/cache/): `explain` why a call hit or missed.
     Cache(cache::CacheArgs),
+    /// Check a Stage-2 output directory (a run directory's outputs/ or any directory of
+    /// answers): exactly one non-empty answer file or one complete chunk set per step
+    /// 01..20; optionally section titles (--headings) and the pack's output names
+    /// (--pack). Exit 0 valid, 3 contract violated, 1 unreadable directory, 2 usage error.
+    VerifyOutputs(verify_outputs::VerifyOutputsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -186,6 +192,7 @@ fn run(cli: Cli) -> crate::Result<i32> {
         Command::Run(a) => run::run(&a),
         Command::Status(a) => status::run(&a),
         Command::Cache(a) => cache::run(&a),
+        Command::VerifyOutputs(a) => verify_outputs::run(&a, cli.color),
     }
 }
 

@@ -7,3 +7,4 @@ pub(crate) mod progress;
 pub(crate) mod status;
 pub mod style;
 pub mod validate;
+pub(crate) mod verify_outputs;

@@ -7,13 +7,7 @@ use crate::pack::diagnostic::{Diagnostic, Severity};
 use crate::pack::invocation::Arg;
 use crate::pack::{OutDirSource, Step};
 
-/// The chunk suffixes of a split answer, in canonical order.
-pub const CHUNK_SUFFIXES: [&str; 4] = [
-    "direct-answer",
-    "risks-unknowns",
-    "next-experiment",
-    "missing-evidence",
-];
+pub use crate::answers::CHUNK_SUFFIXES;
 
 fn at_arg(ctx: &Ctx, d: Diagnostic, a: &Arg) -> Diagnostic {
     let (line, col) = ctx.pack.source.line_col(a.span.start);
