@@ -23,6 +23,9 @@ echo
 echo "== oraclepack status"
 "$bin" status "$run_dir"
 echo
+echo "== oraclepack verify-outputs $run_dir --headings"
+"$bin" verify-outputs "$run_dir" --headings
+echo
 echo "== oraclepack actionize --run-dir $run_dir"
 "$bin" actionize --run-dir "$run_dir"
 echo
