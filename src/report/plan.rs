@@ -26,6 +26,9 @@ struct PlanStep<'a> {
     roi: Option<f64>,
     outputs: &'a [String],
     dynamic_outputs: &'a [String],
+    /// For a step that ran before: how many of its recorded calls the cache would answer
+    /// now (`[hits, calls]`); `null` when nothing is recorded.
+    cached_calls: Option<[usize; 2]>,
 }
 
 /// The human plan on stderr (for `check`, whose stdout stays free).
@@ -53,11 +56,39 @@ pub(crate) fn print(prep: &Prepared, json: bool) -> i32 {
     exit::OK
 }
 
+/// Would the cache answer a step's recorded calls now? Only meaningful for calls whose
+/// argv was recorded (steps that ran before).
+fn cached_calls(prep: &Prepared, i: usize) -> Option<[usize; 2]> {
+    let rec = prep.steps.get(i)?;
+    if rec.invocations.is_empty() || prep.interposer.cache == crate::run::CacheMode::Off {
+        return None;
+    }
+    let hits = rec
+        .invocations
+        .iter()
+        .filter(|c| c.write_output.is_some())
+        .filter(|c| {
+            crate::run::interpose::explain::explain(
+                c,
+                &prep.run,
+                &prep.root,
+                &prep.interposer.cache_dir,
+            )
+            .hit
+        })
+        .count();
+    Some([hits, rec.invocations.len()])
+}
+
 fn steps(prep: &Prepared) -> Vec<PlanStep<'_>> {
     prep.decisions
         .iter()
         .zip(&prep.specs)
-        .map(|(d, s)| PlanStep {
+        .enumerate()
+        .map(|(i, (d, s))| PlanStep {
+            cached_calls: (d.action == PlanAction::Run)
+                .then(|| cached_calls(prep, i))
+                .flatten(),
             step: &d.step,
             action: d.action,
             reason: &d.reason,
@@ -85,7 +116,10 @@ fn human(prep: &Prepared) -> String {
             PlanAction::Run => "run ",
             PlanAction::Skip => "skip",
         };
-        let detail = s.detail.map(|d| format!(": {d}")).unwrap_or_default();
+        let mut detail = s.detail.map(|d| format!(": {d}")).unwrap_or_default();
+        if let Some([hits, calls]) = s.cached_calls {
+            detail.push_str(&format!(" [{hits}/{calls} calls cached]"));
+        }
         let outs = match s.outputs.len() + s.dynamic_outputs.len() {
             0 => "no --write-output".to_string(),
             1 => s
