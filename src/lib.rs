@@ -9,9 +9,9 @@ pub mod cli;
 pub mod error;
 pub(crate) mod fsio;
 pub(crate) mod manifest;
-pub(crate) mod run;
 pub mod pack;
 pub mod project;
 pub mod report;
+pub(crate) mod run;
 
 pub use error::{Error, Result};
