@@ -763,3 +763,87 @@ fn the_installed_cli_is_the_pinned_version() {
     let bin: &Path = &oracle_cli::oracle_bin();
     assert!(bin.ends_with("target/npm-tools/oracle/node_modules/.bin/oracle"));
 }
+
+/// The default "pro" models detach into a background worker and exit 0 before the answer
+/// exists unless `--wait`; with `--wait` and a custom base URL they use a NON-streaming
+/// chat completion.
+#[test]
+fn a_pro_model_detaches_unless_wait() {
+    let server = LlmServer::start();
+    let calls = parallel(vec![
+        Box::new(|| {
+            run(
+                &server,
+                "Question #16 pro detached",
+                &["--model", "gpt-5.5-pro"],
+            )
+        }),
+        Box::new(|| {
+            run(
+                &server,
+                "Question #17 pro waits",
+                &["--model", "gpt-5.5-pro", "--wait"],
+            )
+        }),
+    ]);
+    let detached = &calls[0];
+    assert_eq!(detached.code, Some(0), "{}", detached.describe());
+    assert!(
+        detached.stdout.contains("\nMode: api background\n"),
+        "{}",
+        detached.describe()
+    );
+    assert!(
+        detached.stdout.contains("\nDetach: yes, polling\n"),
+        "{}",
+        detached.describe()
+    );
+    assert_eq!(
+        detached.tail(1),
+        ["Pro runs can take up to 60 minutes (usually 10-15). Add --wait to stay attached."]
+    );
+    assert!(!detached.stdout.contains("Answer:"));
+    // The worker carries on after oracle exited: wait for it before the server goes away.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let status = detached.meta()["status"].as_str().unwrap_or("").to_string();
+        if !matches!(status.as_str(), "pending" | "running") || Instant::now() > deadline {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status, "completed");
+    let meta = detached.meta();
+    assert_eq!(meta["lifecycle"]["detached"], true);
+    assert!(meta["lifecycle"]["workerPid"].is_u64(), "{meta}");
+    // The worker writes the output file later, after oracle itself exited 0.
+    assert!(
+        detached
+            .output()
+            .is_some_and(|o| o.contains("Question #16 pro detached"))
+    );
+
+    let waited = &calls[1];
+    assert_eq!(waited.code, Some(0), "{}", waited.describe());
+    assert!(waited.stdout.contains("\nMode: api foreground\n"));
+    assert!(
+        waited
+            .stdout
+            .contains("\nAPI scheduled background response chatcmpl-test"),
+        "{}",
+        waited.describe()
+    );
+    assert!(
+        waited
+            .output()
+            .is_some_and(|o| o.contains("Question #17 pro waits"))
+    );
+    let finish = waited.tail(3)[0];
+    assert!(finish.contains(" · gpt-5.5-pro[xhigh] · "), "{finish}");
+    // Both calls were non-streaming chat completions.
+    assert_no_unknown_requests(&server);
+    assert_eq!(server.count(), 2);
+    for r in server.requests() {
+        assert_eq!(r.body["stream"], false, "{}", r.prompt);
+    }
+}
