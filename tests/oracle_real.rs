@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -18,6 +19,8 @@ const SOURCE: &str = "pub fn answer() -> u32 {\n    42\n}\n";
 /// One oracle invocation in its own working directory and `ORACLE_HOME_DIR`.
 struct Call {
     code: Option<i32>,
+    /// The signal that killed it, if one did.
+    signal: Option<i32>,
     stdout: String,
     stderr: String,
     elapsed: Duration,
@@ -67,8 +70,8 @@ impl Call {
 
     fn describe(&self) -> String {
         format!(
-            "exit {:?} after {:?}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.elapsed, self.stdout, self.stderr
+            "exit {:?} (signal {:?}) after {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.signal, self.elapsed, self.stdout, self.stderr
         )
     }
 }
@@ -84,6 +87,7 @@ fn finish(mut cmd: Command, dir: tempfile::TempDir, home: tempfile::TempDir) -> 
     let out = cmd.output().expect("oracle runs");
     Call {
         code: out.status.code(),
+        signal: out.status.signal(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         elapsed: start.elapsed(),
@@ -845,5 +849,73 @@ fn a_pro_model_detaches_unless_wait() {
     assert_eq!(server.count(), 2);
     for r in server.requests() {
         assert_eq!(r.body["stream"], false, "{}", r.prompt);
+    }
+}
+
+/// SIGTERM kills node outright (no handler: the process dies of the signal, which a shell
+/// reports as 143); SIGINT is handled: `Cancelled.`, exit 130. Either way the session's
+/// meta.json is left at `running`, and no output file is written.
+#[test]
+fn signals_exit_130_and_143_and_leave_the_session_running() {
+    let server = LlmServer::start();
+    server.push_rule(Rule::matching("#18").respond(Behavior::Hang));
+    let calls = parallel(
+        [("SIGTERM", libc::SIGTERM), ("SIGINT", libc::SIGINT)]
+            .into_iter()
+            .map(|(name, signal)| {
+                let server = &server;
+                Box::new(move || {
+                    let dir = project();
+                    let home = tempfile::tempdir().expect("home");
+                    let prompt = format!("Question #18 killed by {name}");
+                    let mut cmd = oracle_cli::offline_command(home.path(), &server.base_url());
+                    cmd.current_dir(dir.path())
+                        .args(["-p", &prompt, "-f", "src/lib.rs"])
+                        .args(["--write-output", "out/answer.md"])
+                        .stdout(std::process::Stdio::piped())
+                        .stderr(std::process::Stdio::piped());
+                    let start = Instant::now();
+                    let child = cmd.spawn().expect("spawn oracle");
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    while server.count_matching(&prompt) == 0 && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+                    // SAFETY: `pid` is our own child, not yet reaped.
+                    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+                    let out = child.wait_with_output().expect("wait");
+                    Call {
+                        code: out.status.code(),
+                        signal: out.status.signal(),
+                        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                        elapsed: start.elapsed(),
+                        dir,
+                        home,
+                    }
+                }) as Box<dyn FnOnce() -> Call + Send>
+            })
+            .collect(),
+    );
+    let (term, int) = (&calls[0], &calls[1]);
+    assert_eq!(
+        (term.code, term.signal),
+        (None, Some(libc::SIGTERM)),
+        "{}",
+        term.describe()
+    );
+    assert!(term.tail(1)[0].starts_with("Tip: "), "{}", term.describe());
+    assert_eq!(
+        (int.code, int.signal),
+        (Some(130), None),
+        "{}",
+        int.describe()
+    );
+    assert_eq!(int.tail(2), ["", "Cancelled."], "{}", int.describe());
+    for call in &calls {
+        assert_eq!(call.stderr, "", "{}", call.describe());
+        assert_eq!(call.output(), None);
+        assert_eq!(call.meta()["status"], "running");
+        assert!(call.meta().get("transport").is_none());
     }
 }
