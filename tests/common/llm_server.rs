@@ -36,6 +36,8 @@ pub enum Behavior {
     /// Answer with this HTTP status and an OpenAI-style error body
     /// `{"error":{"message","type","code"}}` (see [`error_body`]).
     Status(u16),
+    /// Answer with this HTTP status and this JSON body (e.g. a 429 for exhausted quota).
+    StatusWith { code: u16, body: Value },
     /// Read the request and never answer (until the client or the server goes away).
     Hang,
     /// Send the headers and two content chunks, then close the socket: no finish chunk,
@@ -62,6 +64,7 @@ impl Behavior {
             Behavior::Answer { .. } => "answer",
             Behavior::Delay(_) => "delay",
             Behavior::Status(_) => "status",
+            Behavior::StatusWith { .. } => "status-with",
             Behavior::Hang => "hang",
             Behavior::CloseEarly => "close-early",
             Behavior::Empty => "empty",
@@ -749,6 +752,10 @@ fn chat(
     let text = match behavior {
         Behavior::Status(code) => {
             let _ = send_json(out, *code, &error_body(*code));
+            return None;
+        }
+        Behavior::StatusWith { code, body } => {
+            let _ = send_json(out, *code, body);
             return None;
         }
         Behavior::Hang => {
