@@ -162,3 +162,6 @@ pub fn write_json(dir: &Path, name: &str, v: &Value) -> PathBuf {
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/packs")
 }
+
+pub mod llm_server;
+pub mod oracle_cli;
