@@ -251,7 +251,7 @@ fn main() {
             "version": 1, "run_dir": rd, "project_root": p.root.canonicalize().expect("canon"),
             "cache_dir": p.root.join(".oraclepack/cache"), "cache": "off", "max_calls": 4,
             "providers": {"oracle": {"command": p._tmp.path().join("stubbin/oracle"), "version": null, "args": [], "env": {}, "max_concurrent": 4}},
-            "retry": {"max_attempts": 1, "base_delay_ms": 1, "max_delay_ms": 1, "step_budget": 0, "run_budget": 0},
+            "retry": {"max_attempts": 1, "base_delay_ms": 1, "max_delay_ms": 1, "step_budget": 0, "run_budget": 0, "call_timeout_ms": null},
             "budget_usd": null
         })
         .to_string()

@@ -61,6 +61,9 @@ pub(crate) struct RetryConfig {
     /// Retries (not attempts) allowed per step and per run.
     pub step_budget: u32,
     pub run_budget: u32,
+    /// Wall-clock limit of one attempt (oracle's own `--timeout` does not stop a stream
+    /// that stalls after it started); a stalled attempt is killed and retried.
+    pub call_timeout: Option<String>,
 }
 
 impl Default for RetryConfig {
@@ -71,6 +74,7 @@ impl Default for RetryConfig {
             max_delay: "60s".into(),
             step_budget: 8,
             run_budget: 40,
+            call_timeout: None,
         }
     }
 }
@@ -125,6 +129,7 @@ pub(crate) fn parse(text: &str) -> Result<Config, String> {
     for (key, v) in [
         ("run.step_timeout", &cfg.run.step_timeout),
         ("run.grace_period", &cfg.run.grace_period),
+        ("retry.call_timeout", &cfg.retry.call_timeout),
     ] {
         if let Some(v) = v {
             parse_duration(v).map_err(|e| format!("{key}: {e}"))?;

@@ -139,6 +139,7 @@ pub(crate) fn prepare(opts: &Options) -> crate::Result<Prepared> {
             max_delay_ms: ms(&r.max_delay)?,
             step_budget: r.step_budget,
             run_budget: r.run_budget,
+            call_timeout_ms: r.call_timeout.as_deref().map(ms).transpose()?,
         },
         budget_usd: opts.budget_usd,
         providers: provider_map,

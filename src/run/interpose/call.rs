@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::argv::{CallArgs, parse, redirect_output};
 use super::cache::{self, EntryMeta, Lookup};
-use super::outcome::{Outcome, classify_failure, usage_from_stdout};
+use super::outcome::{Outcome, evaluate};
 use super::settings::{ENV, ENV_STEP, Settings};
 use super::slots;
 use crate::fsio::{sha256_hex, write_atomic};
@@ -241,10 +241,16 @@ impl Call {
                     &self.provider,
                     provider.max_concurrent,
                 );
-                spawn(&real, &argv, &provider.env, stdin_prompt.as_deref())
+                spawn(
+                    &real,
+                    &argv,
+                    &call_env(&self.provider, &provider.env),
+                    stdin_prompt.as_deref(),
+                    retry.call_timeout_ms.map(Duration::from_millis),
+                )
             };
             let took = t0.elapsed().as_millis() as u64;
-            let (code, stdout, stderr) = match res {
+            let (code, stdout, stderr, timed_out) = match res {
                 Ok(r) => r,
                 Err(e) => {
                     self.push_attempt(None, format!("permanent:spawn: {e}"), took, None);
@@ -255,24 +261,27 @@ impl Call {
                     );
                 }
             };
-            let usage = usage_from_stdout(&stdout);
-            self.record.input_tokens += usage.input_tokens;
-            self.record.output_tokens += usage.output_tokens;
-            self.record.cost_usd += usage.cost_usd;
-            self.record.exit_code = code;
             let answer = match (&tmp, code) {
                 (Some(t), Some(0)) => std::fs::read(t).ok(),
                 (None, Some(0)) => Some(stdout.clone().into_bytes()),
                 _ => None,
             };
-            let outcome = match (code, &answer) {
-                (Some(0), Some(a)) if !String::from_utf8_lossy(a).trim().is_empty() => Outcome::Ok,
-                (Some(0), _) => Outcome::Transient(if tmp.is_some() {
-                    "empty_answer".into()
-                } else {
-                    "empty_output".into()
-                }),
-                _ => classify_failure(code, &stdout, &stderr),
+            let (outcome, usage) = evaluate(
+                &self.provider,
+                code,
+                &stdout,
+                &stderr,
+                answer.as_deref(),
+                &provider.env,
+            );
+            self.record.input_tokens += usage.input_tokens;
+            self.record.output_tokens += usage.output_tokens;
+            self.record.cost_usd += usage.cost_usd;
+            self.record.exit_code = code;
+            let outcome = if timed_out {
+                Outcome::Transient("call-timeout".into())
+            } else {
+                outcome
             };
             if outcome == Outcome::Ok {
                 self.push_attempt(code, "ok".into(), took, None);
@@ -466,13 +475,29 @@ fn last_error_line(stdout: &str, stderr: &str) -> String {
         .unwrap_or_else(|| "no output".into())
 }
 
+/// The environment of a real call: the configured one, and for oracle `OPENAI_LOG=info`
+/// (unless set) so that its output carries each attempt's HTTP status for classification.
+fn call_env(
+    provider: &str,
+    env: &std::collections::BTreeMap<String, String>,
+) -> std::collections::BTreeMap<String, String> {
+    let mut env = env.clone();
+    if provider == "oracle" && std::env::var_os("OPENAI_LOG").is_none() {
+        env.entry("OPENAI_LOG".into())
+            .or_insert_with(|| "info".into());
+    }
+    env
+}
+
 /// Run the real CLI; its output passes through to the step's log while being captured.
+/// Returns (exit code, stdout, stderr, killed for exceeding `timeout`).
 fn spawn(
     real: &Path,
     argv: &[String],
     env: &std::collections::BTreeMap<String, String>,
     stdin: Option<&str>,
-) -> std::io::Result<(Option<i32>, String, String)> {
+    timeout: Option<Duration>,
+) -> std::io::Result<(Option<i32>, String, String, bool)> {
     let mut cmd = Command::new(real);
     cmd.args(argv)
         .envs(env)
@@ -503,10 +528,35 @@ fn spawn(
     let err = child.stderr.take();
     let t_out = std::thread::spawn(move || tee(out, std::io::stdout()));
     let t_err = std::thread::spawn(move || tee(err, std::io::stderr()));
-    let status = child.wait()?;
+    let mut timed_out = false;
+    let status = match timeout {
+        None => child.wait()?,
+        Some(limit) => {
+            let start = Instant::now();
+            loop {
+                if let Some(s) = child.try_wait()? {
+                    break s;
+                }
+                if start.elapsed() >= limit {
+                    timed_out = true;
+                    // SAFETY: kill(2) on our own child's pid.
+                    unsafe {
+                        libc::kill(child.id() as i32, libc::SIGTERM);
+                    }
+                    let grace = Instant::now();
+                    while child.try_wait()?.is_none() && grace.elapsed() < Duration::from_secs(2) {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    let _ = child.kill();
+                    break child.wait()?;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    };
     let stdout = t_out.join().unwrap_or_default();
     let stderr = t_err.join().unwrap_or_default();
-    Ok((status.code(), stdout, stderr))
+    Ok((status.code(), stdout, stderr, timed_out))
 }
 
 fn tee<R: Read, W: Write>(src: Option<R>, mut dst: W) -> String {

@@ -1,6 +1,10 @@
-//! How one attempt of a provider call ended: ok, transient (retry), or permanent.
-//! Until the oracle-specific reader (`classify`) knows better, this reads the generic
-//! signals: exit code, oracle's `ERROR:` / `Transport:` lines, HTTP-ish words.
+//! How one attempt of a provider call ended: ok, transient (retry), or permanent. For
+//! `oracle` the reader pinned to its real output decides (`classify`, with the session's
+//! `meta.json`); for the other CLIs, generic signals: exit code and HTTP-ish words.
+
+use std::path::Path;
+
+use super::classify;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outcome {
@@ -24,6 +28,75 @@ pub(crate) struct Usage {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cost_usd: f64,
+}
+
+/// Judge one attempt. `answer` is the output file's bytes (or stdout without
+/// `--write-output`) when the CLI exited 0; `env` is the call's extra environment.
+pub(crate) fn evaluate(
+    provider: &str,
+    exit: Option<i32>,
+    stdout: &str,
+    stderr: &str,
+    answer: Option<&[u8]>,
+    env: &std::collections::BTreeMap<String, String>,
+) -> (Outcome, Usage) {
+    let empty = answer.is_none_or(|a| String::from_utf8_lossy(a).trim().is_empty());
+    if provider != "oracle" {
+        let usage = usage_from_stdout(stdout);
+        let outcome = match exit {
+            Some(0) if !empty => Outcome::Ok,
+            Some(0) => Outcome::Transient("empty-answer".into()),
+            _ => classify_failure(exit, stdout, stderr),
+        };
+        return (outcome, usage);
+    }
+    let first = classify::parse_usage(stdout, None);
+    let home = classify::oracle_home(
+        env.get("ORACLE_HOME_DIR")
+            .map(std::ffi::OsStr::new)
+            .or(std::env::var_os("ORACLE_HOME_DIR").as_deref()),
+        std::env::var_os("HOME").as_deref().map(Path::new),
+    );
+    let meta: Option<serde_json::Value> = first
+        .session_id
+        .as_deref()
+        .zip(home.as_deref())
+        .and_then(|(id, home)| classify::session_meta_path(home, id))
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let u = classify::parse_usage(stdout, meta.as_ref());
+    let usage = Usage {
+        input_tokens: u.input_tokens,
+        output_tokens: u.output_tokens,
+        cost_usd: u.cost_usd.unwrap_or(0.0),
+    };
+    let outcome = match classify::classify(exit, stdout, stderr, meta.as_ref()) {
+        classify::Outcome::Success if empty => Outcome::Transient("empty-answer".into()),
+        // oracle exits 0 and saves the partial text when the stream is cut: the only
+        // trace is a finish line that reports no output tokens.
+        classify::Outcome::Success if has_finish_line(stdout) && u.output_tokens == 0 => {
+            Outcome::Transient("dropped-stream".into())
+        }
+        classify::Outcome::Success => Outcome::Ok,
+        classify::Outcome::Transient(r) => Outcome::Transient(kind_label(&r)),
+        classify::Outcome::Permanent(r) => Outcome::Permanent(kind_label(&r)),
+    };
+    (outcome, usage)
+}
+
+fn has_finish_line(stdout: &str) -> bool {
+    stdout.lines().any(|l| l.contains(" · ") && l.contains('↑'))
+}
+
+fn kind_label(r: &classify::Reason) -> String {
+    let kind = serde_json::to_value(r.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_else(|| "unknown".into());
+    match r.status {
+        Some(s) => format!("{kind}:{s}"),
+        None => kind,
+    }
 }
 
 /// A failed attempt (non-zero exit, or zero with no answer).

@@ -43,4 +43,5 @@ pub(crate) struct Retry {
     pub max_delay_ms: u64,
     pub step_budget: u32,
     pub run_budget: u32,
+    pub call_timeout_ms: Option<u64>,
 }
