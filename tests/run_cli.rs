@@ -442,7 +442,7 @@ fn step_timeout_kills_the_whole_process_group() {
         &stubs,
         &[
             "--step-timeout",
-            "1s",
+            "1500ms",
             "--grace-period",
             "500ms",
             "--max-parallel",
@@ -460,6 +460,7 @@ fn step_timeout_kills_the_whole_process_group() {
             .is_some_and(|e| e.contains("timed out after 1s")),
         "{s}"
     );
+    assert_eq!(s["invocations"].as_array().map(Vec::len), Some(0));
     assert_eq!(p.ids_with_status("ok").len(), 19);
     let gc: i32 = std::fs::read_to_string(stubs.state().join("grandchild.02"))
         .expect("the grandchild started")
@@ -467,7 +468,7 @@ fn step_timeout_kills_the_whole_process_group() {
         .parse()
         .expect("pid");
     wait_until(Duration::from_secs(3), "the grandchild to die", || {
-        !alive(gc)
+        !alive(gc, "grandchild.02")
     });
     let hung = stubs
         .calls()
@@ -475,7 +476,9 @@ fn step_timeout_kills_the_whole_process_group() {
         .find(|c| c.step == "02")
         .expect("call");
     assert_eq!(hung.end_us, None);
-    assert!(!alive(hung.pid as i32), "the stub {} survived", hung.pid);
+    wait_until(Duration::from_secs(3), "the stub to die", || {
+        !stubs.stub_alive(hung.pid)
+    });
 }
 
 #[test]
@@ -653,7 +656,7 @@ fn interrupt_then_resume(sig: i32, name: &str) {
     assert_eq!(events.last().expect("events")["exit_code"], INTERRUPTED);
     for c in stubs.calls().iter().filter(|c| c.end_us.is_none()) {
         wait_until(Duration::from_secs(3), "the stub to die", || {
-            !alive(c.pid as i32)
+            !stubs.stub_alive(c.pid)
         });
     }
 
@@ -731,7 +734,7 @@ fn assert_run_dir_readable(dir: &Path, torn: &mut BTreeSet<usize>) {
 fn sigkill_at_random_moments_loses_nothing_and_redoes_nothing() {
     let stubs = Stubs::new();
     let p = Project::new(DEMO, Root::Marker);
-    stubs.sleep(None, 0.2);
+    stubs.sleep(None, 0.15);
     let mut rng = fastrand::Rng::with_seed(0x0a11_ce5e);
     let mut ok_before: BTreeSet<String> = BTreeSet::new();
     let mut calls_before: BTreeMap<String, usize> = BTreeMap::new();
@@ -770,7 +773,7 @@ fn sigkill_at_random_moments_loses_nothing_and_redoes_nothing() {
     let mut kills = 0;
     let mut torn = BTreeSet::new();
     for round in 0..5 {
-        let delay = Duration::from_millis(150 + rng.u64(..600));
+        let delay = Duration::from_millis(250 + rng.u64(..450));
         // Cache off, so that running a step again would show as a provider call.
         let mut bg = p.spawn(&stubs, &["--max-parallel", "2", "--no-cache"]);
         std::thread::sleep(delay);
@@ -785,7 +788,7 @@ fn sigkill_at_random_moments_loses_nothing_and_redoes_nothing() {
         // Wait for the stubs the dead runner left behind.
         for c in stubs.calls().iter().filter(|c| c.end_us.is_none()) {
             wait_until(Duration::from_secs(3), "orphaned stub to die", || {
-                !alive(c.pid as i32)
+                !stubs.stub_alive(c.pid)
             });
         }
         let rd = p.run_dir();
@@ -797,6 +800,7 @@ fn sigkill_at_random_moments_loses_nothing_and_redoes_nothing() {
                 ok.is_superset(&ok_before),
                 "round {round}: ok steps were lost"
             );
+            eprintln!("round {round}: {delay:?} ok={}", ok.len());
             ok_before = ok;
         }
         calls_before = stubs.calls_per_step();
@@ -1015,6 +1019,16 @@ fn an_output_path_escaping_the_project_is_refused_before_anything_runs() {
             .join("escape.md")
             .exists()
     );
+
+    // An output directory that is a symlink out of the project.
+    let elsewhere = tempfile::tempdir().expect("elsewhere");
+    let p = Project::new(DEMO, Root::Marker);
+    std::os::unix::fs::symlink(elsewhere.path(), p.root().join("docs")).expect("symlink");
+    let ran = p.run(&stubs, &[]);
+    ran.expect(INVALID);
+    assert!(ran.stderr().contains("is a symlink to"), "{}", ran.stderr());
+    assert_eq!(stubs.call_count(), 19);
+    assert_eq!(std::fs::read_dir(elsewhere.path()).expect("dir").count(), 0);
 }
 
 #[test]

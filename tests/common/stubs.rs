@@ -209,6 +209,11 @@ impl Stubs {
         m
     }
 
+    /// Whether the stub call with this pid still runs.
+    pub fn stub_alive(&self, pid: u32) -> bool {
+        alive(pid as i32, &self.bin().display().to_string())
+    }
+
     pub fn calls_of(&self, step: &str) -> usize {
         self.calls().iter().filter(|c| c.step == step).count()
     }
@@ -575,13 +580,18 @@ pub fn wait_until(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
-/// Whether `pid` is a live process (a zombie, dead but not yet reaped, counts as dead).
-pub fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+/// Whether `pid` is a live process whose command line contains `needle` (pids are
+/// recycled quickly where pid_max is 32768; a zombie, dead but not yet reaped, counts as
+/// dead).
+pub fn alive(pid: i32, needle: &str) -> bool {
+    let running = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
         !s.rsplit(')')
             .next()
             .unwrap_or("")
             .trim_start()
             .starts_with('Z')
-    })
+    });
+    running
+        && std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
 }
