@@ -544,9 +544,22 @@ fn a_missing_or_empty_answer_fails_the_step_and_keeps_the_old_output() {
     stubs.mode(Some("06"), "empty");
     p.run(&stubs, &["--rerun", "05,06", "--no-cache"])
         .expect(FAILED);
-    for (id, status) in [("05", "nothing"), ("06", "empty")] {
+    for ((id, status), path) in [("05", "nothing"), ("06", "empty")]
+        .into_iter()
+        .zip([&o5, &o6])
+    {
         let s = p.step(id);
         assert_eq!(s["status"], "failed", "{s}");
+        assert_eq!(s["error_class"], "missing_output", "{s}");
+        let rel = path
+            .strip_prefix(p.root())
+            .expect("inside")
+            .display()
+            .to_string();
+        assert_eq!(
+            s["error"].as_str(),
+            Some(format!("oracle call 1 failed: exited 0 but wrote no answer to {rel}").as_str())
+        );
         assert_eq!(s["invocations"][0]["status"], "failed");
         assert_eq!(
             s["invocations"][0]["error_class"], "transient:empty_answer",

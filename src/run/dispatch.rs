@@ -419,6 +419,14 @@ fn finish_step(
         status = Status::Failed;
         class = Some(match c.status {
             CallStatus::Refused => ErrorClass::Refused,
+            // The provider exited 0 without an answer; the interposer failed the call.
+            _ if matches!(
+                c.error_class.as_deref(),
+                Some("transient:empty_answer" | "transient:empty_output")
+            ) =>
+            {
+                ErrorClass::MissingOutput
+            }
             _ if c
                 .error_class
                 .as_deref()
