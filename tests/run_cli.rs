@@ -457,10 +457,15 @@ fn step_timeout_kills_the_whole_process_group() {
     assert!(
         s["error"]
             .as_str()
-            .is_some_and(|e| e.contains("timed out after 1s")),
+            .is_some_and(|e| e.contains("timed out after 1.5s")),
         "{s}"
     );
     assert_eq!(s["invocations"].as_array().map(Vec::len), Some(0));
+    let text = std::fs::read_to_string(p.run_dir().join("steps.json")).expect("steps.json");
+    assert!(
+        !text.contains("-0.0"),
+        "a step without calls costs 0.0, not -0.0"
+    );
     assert_eq!(p.ids_with_status("ok").len(), 19);
     let gc: i32 = std::fs::read_to_string(stubs.state().join("grandchild.02"))
         .expect("the grandchild started")
