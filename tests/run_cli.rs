@@ -328,6 +328,11 @@ fn resume_skips_restores_and_reruns_only_what_is_asked() {
     assert_eq!(p.step("03")["reason"], "rerun_selected");
     assert_eq!(p.step("03")["attempts"], 2);
     assert_eq!(p.step("04")["attempts"], 1);
+    // A step the pack does not have is a usage error, not a silent no-op.
+    let ran = p.run(&stubs, &["--rerun", "03,21"]);
+    ran.expect(USAGE);
+    assert!(ran.stderr().contains("no step 21"), "{}", ran.stderr());
+    assert_eq!(stubs.call_count(), 22);
     // With the cache on, a rerun is answered from the cache.
     p.run(&stubs, &["--rerun", "3"]).expect(OK);
     assert_eq!(stubs.call_count(), 22);
