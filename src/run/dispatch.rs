@@ -370,7 +370,8 @@ fn finish_step(
     rec.log = format!("logs/{}.log", spec.id);
     rec.input_tokens = calls.iter().map(|c| c.input_tokens).sum();
     rec.output_tokens = calls.iter().map(|c| c.output_tokens).sum();
-    rec.cost_usd = calls.iter().map(|c| c.cost_usd).sum();
+    // A float sum of nothing is -0.0, which JSON shows as `-0.0`.
+    rec.cost_usd = calls.iter().fold(0.0, |a, c| a + c.cost_usd);
 
     // The outputs: what the calls actually wrote, else what the pack declares.
     let mut paths: Vec<String> = Vec::new();
@@ -402,8 +403,8 @@ fn finish_step(
             Status::Failed,
             Some(ErrorClass::Timeout),
             Some(format!(
-                "timed out after {}s (--step-timeout)",
-                st.prep.step_timeout.map_or(0, |t| t.as_secs())
+                "timed out after {:?} (--step-timeout)",
+                st.prep.step_timeout.unwrap_or_default()
             )),
         ),
         Exit::Cancelled => (
@@ -419,6 +420,14 @@ fn finish_step(
         status = Status::Failed;
         class = Some(match c.status {
             CallStatus::Refused => ErrorClass::Refused,
+            // The provider exited 0 without an answer; the interposer failed the call.
+            _ if matches!(
+                c.error_class.as_deref(),
+                Some("transient:empty_answer" | "transient:empty_output")
+            ) =>
+            {
+                ErrorClass::MissingOutput
+            }
             _ if c
                 .error_class
                 .as_deref()

@@ -92,6 +92,24 @@ pub(crate) fn prepare(opts: &Options) -> crate::Result<Prepared> {
     let id = pack_id(&opts.input, &pack_hash, git.as_ref());
     let run_dir = RunDir::new(&root, &id);
     let specs = step_specs(&pack);
+    if let Rerun::Steps(set) = &opts.rerun {
+        let unknown: Vec<&str> = set
+            .iter()
+            .filter(|id| !specs.iter().any(|s| &s.id == *id))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::Usage(format!(
+                "--rerun: {name} has no step {}; its steps are {}",
+                unknown.join(", "),
+                specs
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )));
+        }
+    }
 
     let max_parallel = opts
         .max_parallel

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod stubs;
+
 use assert_cmd::Command;
 use serde_json::{Value, json};
 

@@ -325,7 +325,16 @@ impl Call {
                     < retry.run_budget;
             if !retryable {
                 self.push_attempt(code, outcome.label(), took, None);
-                let why = last_error_line(&stdout, &stderr);
+                let why = if code == Some(0) {
+                    // Exit 0 without an answer (e.g. a model that detaches): the CLI's last
+                    // line says nothing about what went wrong.
+                    match &self.record.write_output {
+                        Some(w) => format!("exited 0 but wrote no answer to {w}"),
+                        None => "exited 0 with no output".to_string(),
+                    }
+                } else {
+                    last_error_line(&stdout, &stderr)
+                };
                 let code = code.filter(|c| *c != 0).unwrap_or(1);
                 return self.fail(outcome.label(), why, code);
             }
