@@ -924,6 +924,11 @@ fn dry_run_plans_without_running_anything() {
 
     let ran = p.run(&stubs, &["--dry-run", "--json-log"]);
     ran.expect(OK);
+    assert_eq!(
+        ran.stdout().lines().count(),
+        1,
+        "one JSON line, like --ci output"
+    );
     let plan: Value = serde_json::from_str(&ran.stdout()).expect("plan JSON");
     assert_eq!(plan["version"], 1);
     assert_eq!(plan["to_run"], 1);

@@ -51,7 +51,8 @@ pub(crate) fn print(prep: &Prepared, json: bool) -> i32 {
         steps,
         to_run,
     };
-    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    // One line: with --ci / --json-log every stdout line is one JSON document.
+    let text = serde_json::to_string(&doc).unwrap_or_default();
     crate::report::out::print(&format!("{text}\n"));
     exit::OK
 }
