@@ -572,7 +572,7 @@ fn a_missing_or_empty_answer_fails_the_step_and_keeps_the_old_output() {
         );
         assert_eq!(s["invocations"][0]["status"], "failed");
         assert_eq!(
-            s["invocations"][0]["error_class"], "transient:empty_answer",
+            s["invocations"][0]["error_class"], "transient:empty-answer",
             "{s}"
         );
         assert!(

@@ -421,11 +421,7 @@ fn finish_step(
         class = Some(match c.status {
             CallStatus::Refused => ErrorClass::Refused,
             // The provider exited 0 without an answer; the interposer failed the call.
-            _ if matches!(
-                c.error_class.as_deref(),
-                Some("transient:empty_answer" | "transient:empty_output")
-            ) =>
-            {
+            _ if matches!(c.error_class.as_deref(), Some("transient:empty-answer")) => {
                 ErrorClass::MissingOutput
             }
             _ if c
