@@ -189,18 +189,7 @@ fn small_prompt(nn: usize) -> String {
 }
 
 fn small_pack(out_override: Option<(usize, &str)>) -> String {
-    const CATS: [&str; 10] = [
-        "contracts/interfaces",
-        "invariants",
-        "caching/state",
-        "background jobs",
-        "observability",
-        "permissions",
-        "migrations",
-        "UX flows",
-        "failure modes",
-        "feature flags",
-    ];
+    const CATS: [&str; 10] = common::CATEGORIES;
     let mut s = String::from(
         "# Oracle questions — e2e\n\n- out_dir: out\n\n```bash\nset -euo pipefail\nmkdir -p \"out\"\n",
     );
