@@ -316,12 +316,10 @@ impl Call {
             }
             let retryable = matches!(outcome, Outcome::Transient(_))
                 && attempt < retry.max_attempts
-                && retries_used(
-                    &self.settings.run_dir.join("calls").join(&self.step),
-                    self.seq,
-                ) + (attempt - 1)
+                && retries_used(&self.settings.run_dir.join("calls").join(&self.step))
+                    + (attempt - 1)
                     < retry.step_budget
-                && retries_used(&self.settings.run_dir.join("calls"), u32::MAX) + (attempt - 1)
+                && retries_used(&self.settings.run_dir.join("calls")) + (attempt - 1)
                     < retry.run_budget;
             if !retryable {
                 self.push_attempt(code, outcome.label(), took, None);
@@ -410,8 +408,9 @@ fn reserve_seq(dir: &Path) -> u32 {
     0
 }
 
-/// Retries recorded in finished calls under `dir` (recursively), excluding call `seq`.
-fn retries_used(dir: &Path, _seq: u32) -> u32 {
+/// Retries recorded by the finished calls under `dir` (recursively); the running call's
+/// own retries are counted by the caller.
+fn retries_used(dir: &Path) -> u32 {
     let mut n = 0;
     for rec in records(dir) {
         n += rec.attempts.len().saturating_sub(1) as u32;
